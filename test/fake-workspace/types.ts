@@ -13,6 +13,7 @@ export interface FakeUser {
   displayName?: string;
   groups?: string[]; // group names; 'admins' makes a workspace admin
   token?: string; // PAT accepted as Bearer
+  id?: string; // numeric SCIM id; assigned by the fake when absent
 }
 
 export interface FakeServicePrincipal {
@@ -84,6 +85,9 @@ export interface FakeWorkspaceSeed {
   accountAdmins?: { clientId: string; secret: string }[];
   /** The address the fake believes requests come from (for IP-list checks). Default 127.0.0.1. */
   callerIp?: string;
+  /** Per-principal source address (userName or applicationId → IP), e.g. Zipher's egress IP;
+   * overrides `callerIp` for that principal's requests. */
+  callerIps?: Record<string, string>;
 }
 
 /** Switches tests flip at run time. All off by default. */
@@ -97,6 +101,12 @@ export interface FakeFaults {
   /** queue of one-shot faults consumed by the next matching requests */
   inject(fault: InjectedFault): void;
   clear(): void;
+  /** accepted requests in flight right now, and the most seen at once since start/reset */
+  readonly inFlight: number;
+  readonly maxInFlightSeen: number;
+  resetMaxInFlight(): void;
+  /** 429s the fake produced (cap, rate limits; injected ones excluded) */
+  readonly throttledCount: number;
 }
 
 export interface InjectedFault {
@@ -120,6 +130,11 @@ export interface ServedCall {
   objectId: string | undefined;
   requestId: string;
   sourceIp: string;
+  /** `METHOD /route-template`, e.g. `GET /api/2.0/permissions/jobs/{id}` */
+  route: string;
+  userAgent?: string;
+  /** audit `request_params` (never secrets) */
+  requestParams?: Record<string, string>;
 }
 
 export interface FakeWorkspace {
@@ -133,7 +148,25 @@ export interface FakeWorkspace {
   onceAfterPermissionsRead(objectType: string, id: string, mutate: (s: FakeState) => void): void;
   /** Counts of requests by `METHOD /route-template`, for tests that assert call budgets. */
   requestCount(routePrefix?: string): number;
+  /** same as faults.maxInFlightSeen */
+  readonly maxInFlightSeen: number;
+  /** run-time switches (token lifetime, SQL behaviour) */
+  readonly options: FakeOptions;
   stop(): Promise<void>;
+}
+
+/** Behaviour switches; tests may change them while the fake runs. */
+export interface FakeOptions {
+  /** lifetime of OAuth tokens from /oidc/v1/token (default 3600) */
+  tokenLifetimeSeconds: number;
+  /** send `expires_in` as a string, as some hosts do (default false) */
+  expiresInAsString: boolean;
+  /** statement GETs before a statement reaches its final state (0 = final at once; default 2) */
+  sqlPollsToFinish: number;
+  /** rows per result chunk (default 1000) */
+  sqlChunkSize: number;
+  /** false: queries on system.access.audit FAIL with TABLE_OR_VIEW_NOT_FOUND (default true) */
+  auditTableEnabled: boolean;
 }
 
 /** Live, mutable state; tests read and change it directly. */
@@ -152,11 +185,23 @@ export interface FakeState {
   ipAccessLists: Map<string, FakeIpList>;
   workspaceConf: Map<string, string>;
   callerIp: string;
+  /** principal (userName / applicationId) → source IP; see FakeWorkspaceSeed.callerIps */
+  callerIps: Map<string, string>;
   /** Adds a PAT for a user or SP and returns it. */
   issueToken(principal: string): string;
+  /** Makes a PAT or OAuth token invalid (next use → 403 "Invalid access token."). */
+  revokeToken(token: string): void;
+  /** Expires every OAuth token issued so far (of one principal if given): next use → 401. */
+  expireOAuthTokens(principal?: string): void;
 }
 
 export interface StartOptions {
   port?: number; // default 0 (ephemeral)
   seed?: FakeWorkspaceSeed;
+  /** initial FakeOptions */
+  options?: Partial<FakeOptions>;
+  /** shorthand for options.tokenLifetimeSeconds */
+  tokenLifetimeSeconds?: number;
+  /** initial fault switches */
+  faults?: Partial<Pick<FakeFaults, 'latencyMs' | 'concurrencyCap' | 'retryAfterSeconds' | 'writeRatePerSecond' | 'readRatePerSecond'>>;
 }
