@@ -94,6 +94,8 @@ export interface Plan {
   /** jobs or objects that could not be planned (missing job, no manage rights, ...) */
   problems: PlanProblem[];
   createdAt: string; // ISO time
+  /** revoke plans: whether Zipher entries not made by the extension were included (retry re-plans alike) */
+  includeUnrecorded?: boolean;
 }
 
 // ---------------------------------------------------------------- outcomes
