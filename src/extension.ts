@@ -1,8 +1,8 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import { createContainer, type ZipherTestApi } from './vscode/container';
 
-// Placeholder wiring; the VS Code layer replaces this.
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand('zipher.showLogs', () => undefined));
+export function activate(context: vscode.ExtensionContext): Promise<ZipherTestApi> {
+  return createContainer(context);
 }
 
 export function deactivate(): void {}
