@@ -123,7 +123,11 @@ export class HttpTransport {
   private feedbackFor(outcome: Outcome<unknown>, latencyMs: number): Feedback {
     if (outcome.done) return { type: 'ok', latencyMs };
     const e = outcome.error;
-    if (e.kind === 'rate-limit') return { type: 'throttled', retryAfterMs: outcome.retryAfterMs };
+    if (e.kind === 'rate-limit') {
+      // Databricks words the concurrency cap explicitly; telling the scheduler spares it a guess.
+      const cause = /concurrent limit/i.test(e.serverMessage ?? e.message) ? 'concurrency' : 'rate';
+      return { type: 'throttled', retryAfterMs: outcome.retryAfterMs, cause };
+    }
     // The server answered a client error promptly: that says nothing about its load.
     if (e.status !== undefined && e.status < 500) return { type: 'ok', latencyMs };
     return { type: 'error' };
