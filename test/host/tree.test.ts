@@ -64,10 +64,10 @@ describe('Zipher jobs tree', function () {
     assert.equal(root.host, fake.url);
     assert.equal(root.contextValue, 'zipherWorkspace+connected+spSet');
     const byName = new Map(root.children.map((c) => [c.label, c]));
-    // Seeded grants were not made by the extension, so the ledger flags them (+drift).
-    assert.match(byName.get('billing-aggregation')?.contextValue ?? '', /^zipherJob\+managed(\+drift)?$/);
+    // Seeded grants were not made by the extension: noted (+unrecorded), not drift.
+    assert.equal(byName.get('billing-aggregation')?.contextValue, 'zipherJob+managed+unrecorded');
     assert.equal(byName.get('nightly-etl')?.contextValue, 'zipherJob+none');
-    assert.match(byName.get('ml-feature-refresh')?.contextValue ?? '', /^zipherJob\+partial(\+drift)?$/);
+    assert.equal(byName.get('ml-feature-refresh')?.contextValue, 'zipherJob+partial+unrecorded');
     assert.equal(root.children.filter((c) => c.jobId !== undefined).length, fake.state.jobs.size);
     assert.ok(api.treeView.description && /managed/.test(api.treeView.description), `view description: ${api.treeView.description}`);
   });
@@ -89,7 +89,10 @@ describe('Zipher jobs tree', function () {
     assert.deepEqual(commandsFor('zipherJob+unknown'), ['zipher.grantAccess', 'zipher.openJob']);
     assert.deepEqual(commandsFor('zipherJob+partial'), ['zipher.grantAccess', 'zipher.openJob', 'zipher.revokeAccess']);
     assert.deepEqual(commandsFor('zipherJob+managed'), ['zipher.openJob', 'zipher.revokeAccess']);
-    assert.deepEqual(commandsFor('zipherJob+managed+drift'), ['zipher.openJob', 'zipher.revokeAccess']);
+    assert.deepEqual(commandsFor('zipherJob+managed+drift'), ['zipher.openJob', 'zipher.reconcile', 'zipher.revokeAccess']);
+    assert.deepEqual(commandsFor('zipherJob+none+drift'), ['zipher.grantAccess', 'zipher.openJob', 'zipher.reconcile']);
+    assert.deepEqual(commandsFor('zipherJob+managed+unrecorded'), ['zipher.openJob', 'zipher.revokeAccess']);
+    assert.ok(commandsFor('zipherWorkspace+connected+spSet').includes('zipher.showLedger'));
     assert.ok(commandsFor('zipherWorkspace+connected+spSet').includes('zipher.copySecret'));
     assert.ok(!commandsFor('zipherWorkspace+connected').includes('zipher.copySecret'));
     assert.ok(commandsFor('zipherWorkspace+error').includes('zipher.disconnectWorkspace'));

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { JobRow, StateCounts, ZipherJobState } from '../../onboarding/model';
 import type { Connection } from '../connections';
+import { healthDrift, unrecordedNotes } from '../plans/driftSeverity';
 import type { JobNode, MessageNode, TreeNode, WorkspaceNode } from './nodes';
 
 /** What the renderer may look up; keeps nodes plain data. */
@@ -35,10 +36,12 @@ export function workspaceContextValue(connection: Connection | undefined): strin
   return flags.join('+');
 }
 
-/** `zipherJob+managed`, `zipherJob+none`, ...; `+drift` when the ledger disagrees with live ACLs. */
+/** `zipherJob+managed`, `zipherJob+none`, ...; `+drift` when Zipher's access moved away from what
+ * the ledger recorded (Reconcile offered), `+unrecorded` when Zipher holds a grant not made here. */
 export function jobContextValue(row: JobRow | undefined): string {
   const flags = ['zipherJob', row?.state ?? 'unknown'];
-  if (row?.drift?.length) flags.push('drift');
+  if (healthDrift(row).length) flags.push('drift');
+  if (unrecordedNotes(row).length) flags.push('unrecorded');
   return flags.join('+');
 }
 
@@ -79,8 +82,9 @@ function renderJob(node: JobNode, ctx: RenderContext): vscode.TreeItem {
   item.id = `job:${node.host}:${node.jobId}`;
   const state = row?.state ?? 'unknown';
   const look = STATE_LOOK[state];
-  item.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-  item.description = row?.drift?.length ? `${look.description} · drift` : look.description;
+  const drift = healthDrift(row);
+  item.iconPath = drift.length ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
+  item.description = drift.length ? `${look.description} · drift` : look.description;
   item.contextValue = jobContextValue(row);
   const tooltip = new vscode.MarkdownString(undefined, true);
   tooltip.appendMarkdown(`**${escape(row?.name ?? `Job ${node.jobId}`)}**\n\n`);
@@ -89,9 +93,11 @@ function renderJob(node: JobNode, ctx: RenderContext): vscode.TreeItem {
   tooltip.appendMarkdown(`- Creator: ${escape(row?.creator ?? '(deleted user)')}\n`);
   tooltip.appendMarkdown(`- Zipher: ${escape(row?.zipherLevel ?? 'no entry')} (${state})\n`);
   if (row?.reason) tooltip.appendMarkdown(`\n${escape(row.reason)}\n`);
-  for (const d of row?.drift ?? []) tooltip.appendMarkdown(`\n$(warning) ${escape(d.message)}\n`);
+  if (drift.length) tooltip.appendMarkdown(`\n**Drift** (Reconcile puts it back):\n`);
+  for (const d of drift) tooltip.appendMarkdown(`\n$(warning) ${escape(d.message)}\n`);
+  for (const d of unrecordedNotes(row)) tooltip.appendMarkdown(`\n$(info) ${escape(d.message)} Revoke leaves it alone unless asked.\n`);
   item.tooltip = tooltip;
-  item.accessibilityInformation = { label: `${row?.name ?? `Job ${node.jobId}`}, ${look.description}` };
+  item.accessibilityInformation = { label: `${row?.name ?? `Job ${node.jobId}`}, ${item.description}` };
   return item;
 }
 
