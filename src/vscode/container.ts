@@ -8,7 +8,11 @@ import { WorkspaceCommands } from './commands/workspaceCommands';
 import { ConnectionManager } from './connections';
 import { ContextKeys } from './contextKeys';
 import { Documents } from './documents';
+import { IdentityFeature, type IdentityTestApi } from './identity';
 import { Logger, SecretMasker } from './logging';
+import { PlanDocumentProvider } from './plans/planDocuments';
+import { PlanFlow } from './plans/planFlow';
+import { WindowPrompter, type Prompter } from './plans/prompter';
 import { SecretStore } from './secrets';
 import { Settings } from './settings';
 import { StatusBar, type StatusBarSnapshot } from './statusBar';
@@ -23,6 +27,10 @@ export interface ZipherTestApi {
   secrets: SecretStore;
   statusBar(): StatusBarSnapshot;
   refreshStatusBar(): StatusBarSnapshot;
+  /** SP lifecycle, secrets, egress, audit, emergency and the walkthrough's context keys */
+  identity: IdentityTestApi;
+  /** the grant/revoke/reconcile flow with a scripted prompter, and the `zipher-plan:` documents */
+  plans: { flow(prompter: Prompter): PlanFlow; documents: PlanDocumentProvider };
 }
 
 /** Builds every service once; `activate()` only calls this. */
@@ -49,12 +57,18 @@ export async function createContainer(context: vscode.ExtensionContext): Promise
   tree.attach(treeView);
   subs.push(tree, treeView);
 
-  const statusBar = new StatusBar(connections);
+  const identity = new IdentityFeature({ context, connections, secrets, settings, documents: new Documents(), logger });
+  subs.push(identity);
+  await identity.initialize();
+  const statusBar = new StatusBar(connections, identity.secretExpiry);
   subs.push(statusBar);
 
   const documents = new Documents();
   const workspace = new WorkspaceCommands(connections, secrets, logger, logger.for('commands'));
-  const access = new AccessCommands(connections, documents, logger.for('access'));
+  const planDocuments = new PlanDocumentProvider();
+  subs.push(planDocuments);
+  const planFlow = new PlanFlow({ documents, planDocuments, log: logger.for('access') }, new WindowPrompter());
+  const access = new AccessCommands(connections, documents, planFlow, logger.for('access'));
   const reports = new ReportCommands(connections, secrets, documents, logger.for('verify'));
   const view = new ViewCommands(tree);
 
@@ -66,6 +80,8 @@ export async function createContainer(context: vscode.ExtensionContext): Promise
     'zipher.refresh': (a) => workspace.refresh(a),
     'zipher.grantAccess': (...a) => access.grantAccess(...a),
     'zipher.revokeAccess': (...a) => access.revokeAccess(...a),
+    'zipher.reconcile': (...a) => access.reconcile(...a),
+    'zipher.showLedger': (a) => access.showLedger(a),
     'zipher.verifyConnectivity': (a) => reports.verifyConnectivity(a),
     'zipher.generateHandoff': (a) => reports.generateHandoff(a),
     'zipher.showLogs': () => workspace.showLogs(),
@@ -73,6 +89,7 @@ export async function createContainer(context: vscode.ExtensionContext): Promise
     'zipher.filterJobs': (a) => view.filterJobs(a),
     'zipher.clearFilter': () => view.clearFilter(),
     'zipher.openJob': (a) => access.openJob(a),
+    ...identity.handlers(),
   };
   for (const [id, handler] of Object.entries(handlers) as [CommandId, (...args: unknown[]) => unknown][]) registry.register(id, handler);
 
@@ -87,5 +104,7 @@ export async function createContainer(context: vscode.ExtensionContext): Promise
     secrets,
     statusBar: () => statusBar.snapshot(),
     refreshStatusBar: () => statusBar.update(),
+    identity: identity.testApi(),
+    plans: { flow: (prompter) => planFlow.withPrompter(prompter), documents: planDocuments },
   };
 }

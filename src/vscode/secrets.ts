@@ -10,12 +10,22 @@ const authSecretSchema = z.discriminatedUnion('type', [
 export type AuthSecret = z.infer<typeof authSecretSchema>;
 
 /** Zipher's service principal OAuth secret, kept so Verify can log in as the SP and the admin can copy it once. */
-const spSecretSchema = z.object({ applicationId: z.string().min(1), clientSecret: z.string().min(1) });
+const spSecretSchema = z.object({
+  applicationId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  /** set when this extension generated the secret, so its expiry can be shown without a lookup */
+  secretId: z.string().min(1).optional(),
+  expiresAt: z.string().min(1).optional(),
+});
 export type SpSecret = z.infer<typeof spSecretSchema>;
 
 const PREFIX = 'zipher/';
 const authKey = (host: string) => `${PREFIX}auth/${host}`;
 const spKey = (host: string) => `${PREFIX}sp/${host}`;
+/** An account admin's OAuth client secret, per Databricks account (not per workspace). */
+const accountKey = (accountId: string) => `${PREFIX}account/${accountId}`;
+const accountSecretSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
+export type AccountSecret = z.infer<typeof accountSecretSchema>;
 
 /**
  * SecretStorage behind a small typed API: keys per workspace host, values validated with zod
@@ -54,6 +64,18 @@ export class SecretStore {
 
   async deleteSp(host: string): Promise<void> {
     await this.storage.delete(spKey(host));
+  }
+
+  async getAccount(accountId: string): Promise<AccountSecret | undefined> {
+    return this.read(accountKey(accountId), accountSecretSchema, (v) => v.clientSecret);
+  }
+
+  async setAccount(accountId: string, value: AccountSecret): Promise<void> {
+    await this.storage.store(accountKey(accountId), JSON.stringify(accountSecretSchema.parse(value)));
+  }
+
+  async deleteAccount(accountId: string): Promise<void> {
+    await this.storage.delete(accountKey(accountId));
   }
 
   async deleteAll(host: string): Promise<void> {

@@ -30,7 +30,15 @@ export interface NetworkSettings {
   caFile?: string;
 }
 
-export type SettingsArea = 'workspaces' | 'network' | 'concurrency' | 'grants';
+export type SettingsArea = 'workspaces' | 'network' | 'concurrency' | 'grants' | 'egress' | 'account';
+
+/** The account console connection (`zipher.account.*`); the admin's secret is in SecretStorage. */
+export interface AccountSettings {
+  /** empty = derived from the workspace host's cloud */
+  host?: string;
+  accountId?: string;
+  clientId?: string;
+}
 
 export interface InvalidEntry {
   index: number;
@@ -97,6 +105,32 @@ export class Settings {
     };
   }
 
+  /** `zipher.egressIps` split into well-formed entries and rejected ones (with reasons). */
+  egressIps(): { entries: string[]; invalid: { input: string; reason: string }[] } {
+    const raw = this.configuration.getConfiguration('zipher').get<unknown>('egressIps');
+    const list = Array.isArray(raw) ? raw : [];
+    const entries = list.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
+    const invalid = list.filter((v) => typeof v !== 'string').map((v) => ({ input: String(v), reason: 'not a string' }));
+    return { entries, invalid };
+  }
+
+  async setEgressIps(entries: string[]): Promise<void> {
+    await this.configuration.getConfiguration('zipher').update('egressIps', entries, vscode.ConfigurationTarget.Global);
+  }
+
+  account(): AccountSettings {
+    const c = this.configuration.getConfiguration('zipher.account');
+    const text = (key: string) => c.get<string>(key)?.trim() || undefined;
+    return stripUndefined({ host: text('host'), accountId: text('accountId'), clientId: text('clientId') });
+  }
+
+  async updateAccount(value: AccountSettings): Promise<void> {
+    const c = this.configuration.getConfiguration('zipher.account');
+    for (const key of ['host', 'accountId', 'clientId'] as const) {
+      await c.update(key, value[key] || undefined, vscode.ConfigurationTarget.Global);
+    }
+  }
+
   network(): NetworkSettings {
     const http = this.configuration.getConfiguration('http');
     const caFile = this.configuration.getConfiguration('zipher').get<string>('caFile')?.trim();
@@ -114,6 +148,8 @@ export class Settings {
       if (e.affectsConfiguration('zipher.workspaces')) listener('workspaces');
       if (e.affectsConfiguration('zipher.maxConcurrentRequests')) listener('concurrency');
       if (e.affectsConfiguration('zipher.grants')) listener('grants');
+      if (e.affectsConfiguration('zipher.egressIps')) listener('egress');
+      if (e.affectsConfiguration('zipher.account')) listener('account');
       if (e.affectsConfiguration('zipher.caFile') || e.affectsConfiguration('http.proxy') || e.affectsConfiguration('http.proxyStrictSSL') || e.affectsConfiguration('http.noProxy')) {
         listener('network');
       }

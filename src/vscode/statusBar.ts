@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { summarizeHealth, type HealthInput, type HealthLevel, type HealthSummary } from '../onboarding';
 import type { JobInventory } from '../onboarding';
 import type { Connection, ConnectionManager } from './connections';
+import { healthDrift } from './plans/driftSeverity';
 
 export interface StatusBarSnapshot {
   text: string;
@@ -9,6 +10,13 @@ export interface StatusBarSnapshot {
   level: HealthLevel;
   background?: string;
   command?: string;
+}
+
+/** Where the stored SP secret's expiry comes from (the identity feature); optional. */
+export interface SecretExpirySource {
+  /** ISO expiry when known, and a tooltip line (e.g. "expiry unknown") when there is one */
+  expiryFor(host: string): { expiresAt?: string; note?: string } | undefined;
+  onDidChange(listener: () => void): { dispose(): void };
 }
 
 const SEVERITY: Record<HealthLevel, number> = { healthy: 0, 'not-configured': 1, degraded: 2, error: 3 };
@@ -22,7 +30,10 @@ export class StatusBar implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private last: StatusBarSnapshot = { text: '', tooltip: '', level: 'not-configured' };
 
-  constructor(private readonly connections: ConnectionManager) {
+  constructor(
+    private readonly connections: ConnectionManager,
+    private readonly expiry?: SecretExpirySource,
+  ) {
     this.item = vscode.window.createStatusBarItem('zipher.status', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Zipher';
     this.item.command = 'zipher.verifyConnectivity';
@@ -32,6 +43,7 @@ export class StatusBar implements vscode.Disposable {
         this.schedule();
       }),
     );
+    if (expiry) this.subscriptions.push(expiry.onDidChange(() => this.schedule()));
     this.watchInventories();
     this.update();
     this.item.show();
@@ -46,7 +58,13 @@ export class StatusBar implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const all = this.connections.list();
-    const summaries = all.length ? all.map((c) => summarizeHealth(healthInput(c))) : [summarizeHealth({ connection: { state: 'not-connected' } })];
+    const summaries = all.length
+      ? all.map((c) => {
+          const secret = c.status === 'connected' && c.principal ? this.expiry?.expiryFor(c.host) : undefined;
+          const s = summarizeHealth({ ...healthInput(c), secretExpiry: secret?.expiresAt });
+          return secret?.note ? { ...s, tooltip: `${s.tooltip}\n${secret.note}` } : s;
+        })
+      : [summarizeHealth({ connection: { state: 'not-connected' } })];
     const worst = summaries.reduce((a, b) => (SEVERITY[b.level] > SEVERITY[a.level] ? b : a));
     const text = all.length > 1 ? `${worst.text} (${all.length} workspaces)` : worst.text;
     const tooltip = summaries.map((s: HealthSummary) => s.tooltip).join('\n\n');
@@ -98,7 +116,8 @@ export function healthInput(c: Connection): HealthInput {
         : { state: 'connected', userName: c.identity?.userName, isAdmin: c.identity?.isAdmin };
   const inventory = c.inventory;
   let driftCount = 0;
-  if (inventory) for (const row of inventory.rows()) driftCount += row.drift?.length ?? 0;
+  // grants Zipher holds without a ledger record are notes, not drift: they do not degrade health
+  if (inventory) for (const row of inventory.rows()) driftCount += healthDrift(row).length;
   return {
     host: c.host,
     connection,

@@ -12,6 +12,8 @@ export const COMMAND_IDS = [
   'zipher.refresh',
   'zipher.grantAccess',
   'zipher.revokeAccess',
+  'zipher.reconcile',
+  'zipher.showLedger',
   'zipher.verifyConnectivity',
   'zipher.generateHandoff',
   'zipher.showLogs',
@@ -19,6 +21,16 @@ export const COMMAND_IDS = [
   'zipher.filterJobs',
   'zipher.clearFilter',
   'zipher.openJob',
+  // identity & network (handlers and argument/result types in ../identity)
+  'zipher.connectAccount',
+  'zipher.createServicePrincipal',
+  'zipher.generateSpSecret',
+  'zipher.manageSpSecrets',
+  'zipher.rotateSpSecret',
+  'zipher.allowEgressIps',
+  'zipher.showAuditLog',
+  'zipher.emergencyRevokeAll',
+  'zipher.refreshSetupChecklist',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];
@@ -52,6 +64,8 @@ export interface CommandArgs {
   'zipher.refresh': { host?: string };
   'zipher.grantAccess': { host?: string; jobIds: number[] };
   'zipher.revokeAccess': { host?: string; jobIds: number[] };
+  'zipher.reconcile': { host?: string; jobIds: number[] };
+  'zipher.showLedger': { host?: string; show?: boolean };
   'zipher.verifyConnectivity': { host?: string; show?: boolean };
   'zipher.generateHandoff': { host?: string; show?: boolean };
   'zipher.showLogs': undefined;
@@ -60,6 +74,15 @@ export interface CommandArgs {
   'zipher.filterJobs': FilterArgs;
   'zipher.clearFilter': undefined;
   'zipher.openJob': { host: string; jobId: number };
+  'zipher.connectAccount': import('../identity/results').ConnectAccountArgs;
+  'zipher.createServicePrincipal': import('../identity/results').CreateSpArgs;
+  'zipher.generateSpSecret': import('../identity/results').GenerateSecretArgs;
+  'zipher.manageSpSecrets': import('../identity/results').ManageSecretsArgs;
+  'zipher.rotateSpSecret': import('../identity/results').RotateSecretArgs;
+  'zipher.allowEgressIps': import('../identity/results').AllowEgressArgs;
+  'zipher.showAuditLog': import('../identity/results').AuditLogArgs;
+  'zipher.emergencyRevokeAll': import('../identity/results').EmergencyArgs;
+  'zipher.refreshSetupChecklist': import('../identity/results').RefreshChecklistArgs;
 }
 
 /** What each command resolves to (undefined when the user cancelled or it failed). */
@@ -70,6 +93,8 @@ export interface CommandResults {
   'zipher.refresh': void;
   'zipher.grantAccess': JobOutcome[];
   'zipher.revokeAccess': JobOutcome[];
+  'zipher.reconcile': JobOutcome[];
+  'zipher.showLedger': string;
   'zipher.verifyConnectivity': import('../../onboarding').VerifyReport;
   'zipher.generateHandoff': string;
   'zipher.showLogs': void;
@@ -77,4 +102,13 @@ export interface CommandResults {
   'zipher.filterJobs': FilterArgs;
   'zipher.clearFilter': void;
   'zipher.openJob': void;
+  'zipher.connectAccount': import('../identity/results').ConnectAccountResult;
+  'zipher.createServicePrincipal': import('../identity/results').CreateSpResult;
+  'zipher.generateSpSecret': import('../identity/results').GenerateSecretResult;
+  'zipher.manageSpSecrets': import('../identity/results').ManageSecretsResult;
+  'zipher.rotateSpSecret': import('../identity/results').RotateSecretResult;
+  'zipher.allowEgressIps': import('../identity/results').AllowEgressResult;
+  'zipher.showAuditLog': import('../identity/results').AuditLogResult;
+  'zipher.emergencyRevokeAll': import('../identity/results').EmergencyResult;
+  'zipher.refreshSetupChecklist': import('../identity/results').RefreshChecklistResult;
 }
