@@ -38,9 +38,20 @@ describe('client: retries', () => {
     await client.me();
     assert.strictEqual(fake.requestCount(ME), 2);
     assert.deepStrictEqual(retryLines(logger), ['GET /api/2.0/preview/scim/v2/Me: 429 TOO_MANY_REQUESTS; retry 1 of 5 in 1000 ms']);
-    assert.deepStrictEqual(scheduler.feedback[0], { type: 'throttled', retryAfterMs: 1000 });
+    assert.deepStrictEqual(scheduler.feedback[0], { type: 'throttled', retryAfterMs: 1000, cause: 'rate' });
     assert.strictEqual(scheduler.feedback[1].type, 'ok');
     assert.deepStrictEqual(scheduler.acquired, ['read', 'read'], 'every attempt goes through the scheduler');
+  });
+
+  it('a 429 that names the concurrent limit tells the scheduler it hit the cap, not a rate', async () => {
+    const scheduler = new RecordingScheduler();
+    fake.faults.inject({
+      match: ME,
+      kind: { type: 'status', status: 429, body: '{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"Your request exceeded the concurrent limit of 20 requests"}', contentType: json, headers: { 'Retry-After': '1' } },
+    });
+    const client = await patClient(fake.url, { scheduler });
+    await client.me();
+    assert.deepStrictEqual(scheduler.feedback[0], { type: 'throttled', retryAfterMs: 1000, cause: 'concurrency' });
   });
 
   it('REQUEST_LIMIT_EXCEEDED under 400 and RESOURCE_EXHAUSTED under 500 are retried', async () => {
