@@ -3,10 +3,10 @@
  * access tokens that are cached, shared by concurrent callers, and refreshed before expiry.
  */
 import type { AxiosInstance } from 'axios';
-import { z } from 'zod';
 import { DatabricksError, parseErrorBody, Redactor } from './errors';
 import type { HttpLogger } from './logger';
 import { backoffDelay, parseRetryAfter, raceAbort, RetryPolicy, sleep } from './retry';
+import { TokenResponse, validate } from './schemas';
 import { errorCodeOf, transportError } from './transportErrors';
 
 export interface TokenSource {
@@ -30,12 +30,6 @@ export class PatTokenSource implements TokenSource {
     return false;
   }
 }
-
-const TokenResponse = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  expires_in: z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(Number).optional(),
-});
 
 interface CachedToken {
   header: string;
@@ -149,9 +143,9 @@ export class OAuthM2MTokenSource implements TokenSource {
         fromTokenEndpoint: true,
       });
     }
-    const parsed = TokenResponse.safeParse(json);
-    if (!parsed.success) {
-      const field = parsed.error.issues[0]?.path.join('.') || 'body';
+    const parsed = validate(TokenResponse, json);
+    if (!parsed.ok) {
+      const field = parsed.field ?? 'body';
       throw new DatabricksError({
         kind: 'bad-response',
         message: `The OAuth token endpoint POST ${path} answered without a valid "${field}".`,

@@ -5,13 +5,13 @@
 import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import type * as http from 'http';
 import type * as https from 'https';
-import type { z } from 'zod';
 import type { CallOptions } from './api';
 import type { TokenSource } from './auth';
 import { classifyHttpError, DatabricksError, isRateLimit, parseErrorBody, Redactor } from './errors';
 import type { HttpLogger } from './logger';
 import { backoffDelay, cancelledError, parseRetryAfter, RetryPolicy, sleep } from './retry';
 import type { Feedback, RequestScheduler } from './scheduler';
+import { validate, type Schema } from './schemas';
 import { isRetryableNetworkError, transportError } from './transportErrors';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -21,7 +21,7 @@ export interface RequestSpec<T> {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
-  schema: z.ZodType<T>;
+  schema: Schema<T>;
   /** POSTs are not idempotent unless said so (secret creation, statement execution...). */
   idempotent?: boolean;
 }
@@ -230,13 +230,11 @@ export class HttpTransport {
         });
       }
     }
-    const parsed = spec.schema.safeParse(json);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.length ? issue.path.join('.') : '(body)';
+    const parsed = validate(spec.schema, json);
+    if (parsed.ok) return parsed.data;
     throw new DatabricksError({
       kind: 'bad-response',
-      message: `${spec.method} ${spec.path} answered without a valid "${field}" (${issue?.message ?? 'invalid'}).`,
+      message: `${spec.method} ${spec.path} answered without a valid "${parsed.field ?? '(body)'}" (${parsed.message}).`,
       ...where,
     });
   }

@@ -2,23 +2,42 @@
  * zod schemas for every response the client reads. Unknown fields are tolerated; a missing
  * required field becomes DatabricksError kind 'bad-response' (see `http.ts`).
  * Optional arrays that Databricks omits when empty default to [] here, once.
+ *
+ * zod/mini rather than classic zod: same parser, but it tree-shakes, which keeps the bundle
+ * small. It ships no messages, so `validate` words issues with zod's English locale.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 
 const str = z.string();
+const nonEmpty = z.string().check(z.minLength(1));
 /** Databricks sends some numbers as strings (ids, times); accept both. */
-const numberish = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const numberish = z.union([z.number(), z.pipe(z.string().check(z.regex(/^-?\d+(\.\d+)?$/)), z.transform(Number))]);
 /** Ids that are sometimes numbers on the wire. */
-const idString = z.union([z.string(), z.number().transform(String)]);
+const idString = z.union([z.string(), z.pipe(z.number(), z.transform(String))]);
+
+export type Schema<T> = z.ZodMiniType<T>;
+
+export type Validation<T> = { ok: true; data: T } | { ok: false; field: string | undefined; message: string };
+
+const english = en().localeError;
+
+/** Parses `data`; on failure names the first offending field (dotted path, undefined for the whole body). */
+export function validate<T>(schema: Schema<T>, data: unknown): Validation<T> {
+  const parsed = schema.safeParse(data, { error: english });
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, field: issue?.path.length ? issue.path.join('.') : undefined, message: issue?.message ?? 'invalid' };
+}
 
 // ---------------------------------------------------------------- jobs
 
 const ClusterSpec = z.looseObject({
-  instance_pool_id: str.optional(),
-  driver_instance_pool_id: str.optional(),
-  policy_id: str.optional(),
-  spark_conf: z.record(z.string(), z.string()).optional(),
-  spark_env_vars: z.record(z.string(), z.string()).optional(),
+  instance_pool_id: z.optional(str),
+  driver_instance_pool_id: z.optional(str),
+  policy_id: z.optional(str),
+  spark_conf: z.optional(z.record(z.string(), z.string())),
+  spark_env_vars: z.optional(z.record(z.string(), z.string())),
 });
 
 interface JobTaskShape {
@@ -32,118 +51,121 @@ interface JobTaskShape {
   [k: string]: unknown;
 }
 
-export const JobTask: z.ZodType<JobTaskShape> = z.lazy(() =>
+export const JobTask: Schema<JobTaskShape> = z.lazy(() =>
   z.looseObject({
     task_key: str,
-    existing_cluster_id: str.optional(),
-    job_cluster_key: str.optional(),
-    new_cluster: ClusterSpec.optional(),
-    environment_key: str.optional(),
-    sql_task: z.looseObject({ warehouse_id: str.optional() }).optional(),
-    for_each_task: z.looseObject({ inputs: str.optional(), task: JobTask }).optional(),
+    existing_cluster_id: z.optional(str),
+    job_cluster_key: z.optional(str),
+    new_cluster: z.optional(ClusterSpec),
+    environment_key: z.optional(str),
+    sql_task: z.optional(z.looseObject({ warehouse_id: z.optional(str) })),
+    for_each_task: z.optional(z.looseObject({ inputs: z.optional(str), task: JobTask })),
   }),
 );
 
-const JobCluster = z.looseObject({ job_cluster_key: str, new_cluster: ClusterSpec.optional() });
+const JobCluster = z.looseObject({ job_cluster_key: str, new_cluster: z.optional(ClusterSpec) });
 
 export const JobSettings = z.looseObject({
-  name: str.optional(),
-  tasks: z.array(JobTask).optional(),
-  job_clusters: z.array(JobCluster).optional(),
-  run_as: z.looseObject({ user_name: str.optional(), service_principal_name: str.optional(), group_name: str.optional() }).optional(),
+  name: z.optional(str),
+  tasks: z.optional(z.array(JobTask)),
+  job_clusters: z.optional(z.array(JobCluster)),
+  run_as: z.optional(z.looseObject({ user_name: z.optional(str), service_principal_name: z.optional(str), group_name: z.optional(str) })),
 });
+
+/** An array Databricks leaves out when it is empty. */
+const listOf = <T extends z.core.SomeType>(item: T) => z._default(z.array(item), () => []);
 
 const JobSummary = z.looseObject({
   job_id: numberish,
-  creator_user_name: str.optional(),
-  created_time: numberish.optional(),
-  settings: JobSettings.default({}),
+  creator_user_name: z.optional(str),
+  created_time: z.optional(numberish),
+  settings: z._default(JobSettings, () => ({})),
 });
 
 export const JobsListResponse = z.looseObject({
-  jobs: z.array(JobSummary).default([]),
-  next_page_token: str.optional(),
+  jobs: listOf(JobSummary),
+  next_page_token: z.optional(str),
 });
 
-export const JobGetResponse = JobSummary.extend({
-  run_as_user_name: str.optional(),
-  next_page_token: str.optional(),
+export const JobGetResponse = z.extend(JobSummary, {
+  run_as_user_name: z.optional(str),
+  next_page_token: z.optional(str),
 });
 
 // ---------------------------------------------------------------- permissions
 
 const PermissionGrant = z.looseObject({
   permission_level: str,
-  inherited: z.boolean().default(false),
-  inherited_from_object: z.array(str).optional(),
+  inherited: z._default(z.boolean(), false),
+  inherited_from_object: z.optional(z.array(str)),
 });
 
 const AclEntry = z.looseObject({
-  user_name: str.optional(),
-  group_name: str.optional(),
-  service_principal_name: str.optional(),
-  display_name: str.optional(),
-  all_permissions: z.array(PermissionGrant).default([]),
+  user_name: z.optional(str),
+  group_name: z.optional(str),
+  service_principal_name: z.optional(str),
+  display_name: z.optional(str),
+  all_permissions: listOf(PermissionGrant),
 });
 
 export const ObjectPermissions = z.looseObject({
   object_id: str,
   object_type: str,
-  access_control_list: z.array(AclEntry).default([]),
+  access_control_list: listOf(AclEntry),
 });
 
 export const PermissionLevels = z.looseObject({
-  permission_levels: z.array(z.looseObject({ permission_level: str, description: str.optional() })).default([]),
+  permission_levels: listOf(z.looseObject({ permission_level: str, description: z.optional(str) })),
 });
 
 // ---------------------------------------------------------------- secrets
 
 const SecretAcl = z.looseObject({ principal: str, permission: z.enum(['READ', 'WRITE', 'MANAGE']) });
 export const SecretAclGet = SecretAcl;
-export const SecretAclList = z.looseObject({ items: z.array(SecretAcl).optional(), acls: z.array(SecretAcl).optional() });
+export const SecretAclList = z.looseObject({ items: z.optional(z.array(SecretAcl)), acls: z.optional(z.array(SecretAcl)) });
 
 // ---------------------------------------------------------------- identity
 
 export const Me = z.looseObject({
   id: idString,
   userName: str,
-  displayName: str.optional(),
-  active: z.boolean().optional(),
-  groups: z.array(z.looseObject({ display: str.optional(), value: str.optional() })).default([]),
+  displayName: z.optional(str),
+  active: z.optional(z.boolean()),
+  groups: listOf(z.looseObject({ display: z.optional(str), value: z.optional(str) })),
 });
 
 export const ServicePrincipal = z.looseObject({
   id: idString,
   applicationId: str,
-  displayName: str.optional(),
-  active: z.boolean().optional(),
+  displayName: z.optional(str),
+  active: z.optional(z.boolean()),
 });
 
 export const ScimList = z.looseObject({
-  Resources: z.array(ServicePrincipal).default([]),
-  totalResults: numberish.optional(),
-  startIndex: numberish.optional(),
-  itemsPerPage: numberish.optional(),
+  Resources: listOf(ServicePrincipal),
+  totalResults: z.optional(numberish),
+  startIndex: z.optional(numberish),
+  itemsPerPage: z.optional(numberish),
 });
 
 export const WorkspaceList = z.looseObject({
-  objects: z.array(z.looseObject({ path: str, object_type: str.optional() })).default([]),
+  objects: listOf(z.looseObject({ path: str, object_type: z.optional(str) })),
 });
 
 const OAuthSecretInfo = z.looseObject({
   id: idString,
-  status: str.optional(),
-  create_time: str.optional(),
-  expire_time: str.optional(),
-  secret_hash: str.optional(),
+  status: z.optional(str),
+  create_time: z.optional(str),
+  expire_time: z.optional(str),
+  secret_hash: z.optional(str),
 });
 
 export const OAuthSecretList = z.looseObject({
-  secrets: z.array(OAuthSecretInfo).default([]),
-  next_page_token: str.optional(),
+  secrets: listOf(OAuthSecretInfo),
+  next_page_token: z.optional(str),
 });
 
-export const CreatedOAuthSecret = OAuthSecretInfo.extend({ secret: str });
+export const CreatedOAuthSecret = z.extend(OAuthSecretInfo, { secret: str });
 
 // ---------------------------------------------------------------- network
 
@@ -151,16 +173,16 @@ export const IpAccessList = z.looseObject({
   list_id: idString,
   label: str,
   list_type: z.enum(['ALLOW', 'BLOCK']),
-  ip_addresses: z.array(str).default([]),
-  address_count: numberish.optional(),
+  ip_addresses: listOf(str),
+  address_count: z.optional(numberish),
   enabled: z.boolean(),
-  created_at: numberish.optional(),
-  created_by: numberish.optional(),
-  updated_at: numberish.optional(),
-  updated_by: numberish.optional(),
+  created_at: z.optional(numberish),
+  created_by: z.optional(numberish),
+  updated_at: z.optional(numberish),
+  updated_by: z.optional(numberish),
 });
 
-export const IpAccessLists = z.looseObject({ ip_access_lists: z.array(IpAccessList).default([]) });
+export const IpAccessLists = z.looseObject({ ip_access_lists: listOf(IpAccessList) });
 export const IpAccessListCreated = z.looseObject({ ip_access_list: IpAccessList });
 
 export const WorkspaceConf = z.record(z.string(), z.union([z.string(), z.null()]));
@@ -168,31 +190,40 @@ export const WorkspaceConf = z.record(z.string(), z.union([z.string(), z.null()]
 // ---------------------------------------------------------------- SQL
 
 export const Warehouses = z.looseObject({
-  warehouses: z.array(z.looseObject({ id: str, name: str, state: str.optional() })).default([]),
+  warehouses: listOf(z.looseObject({ id: str, name: str, state: z.optional(str) })),
 });
 
 export const StatementResult = z.looseObject({
-  data_array: z.array(z.array(z.union([z.string(), z.null()]))).optional(),
-  next_chunk_index: numberish.optional(),
-  chunk_index: numberish.optional(),
+  data_array: z.optional(z.array(z.array(z.union([z.string(), z.null()])))),
+  next_chunk_index: z.optional(numberish),
+  chunk_index: z.optional(numberish),
 });
 
 export const StatementResponse = z.looseObject({
   statement_id: str,
   status: z.looseObject({
     state: z.enum(['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'CLOSED']),
-    error: z.looseObject({ error_code: str.optional(), message: str.optional() }).optional(),
+    error: z.optional(z.looseObject({ error_code: z.optional(str), message: z.optional(str) })),
   }),
-  manifest: z
-    .looseObject({
-      schema: z.looseObject({ columns: z.array(z.looseObject({ name: str, position: numberish, type_name: str.optional() })).optional() }).optional(),
-      total_row_count: numberish.optional(),
-      truncated: z.boolean().optional(),
-      total_chunk_count: numberish.optional(),
-    })
-    .optional(),
-  result: StatementResult.optional(),
+  manifest: z.optional(
+    z.looseObject({
+      schema: z.optional(z.looseObject({ columns: z.optional(z.array(z.looseObject({ name: str, position: numberish, type_name: z.optional(str) }))) })),
+      total_row_count: z.optional(numberish),
+      truncated: z.optional(z.boolean()),
+      total_chunk_count: z.optional(numberish),
+    }),
+  ),
+  result: z.optional(StatementResult),
 });
 
 /** Endpoints that answer with an empty body or `{}`. */
 export const Empty = z.unknown();
+
+// ---------------------------------------------------------------- OAuth
+
+/** The OIDC token endpoint's answer (client credentials grant). */
+export const TokenResponse = z.object({
+  access_token: nonEmpty,
+  token_type: z.optional(str),
+  expires_in: z.optional(z.pipe(z.union([z.number(), z.string().check(z.regex(/^\d+(\.\d+)?$/))]), z.transform(Number))),
+});

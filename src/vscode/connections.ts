@@ -2,7 +2,10 @@ import { setMaxListeners } from 'events';
 import * as fs from 'fs/promises';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { createWorkspaceClient, describeError, normalizeHost, RequestScheduler, type AuthConfig } from '../databricks';
+import type { AuthConfig } from '../databricks/config';
+import { describeError } from '../databricks/errors';
+import { normalizeHost } from '../databricks/host';
+import { RequestScheduler } from '../databricks/scheduler';
 import type { ErrorKind, WorkspaceApi } from '../databricks/api';
 import { AccessService, checkConnection, JobInventory, Ledger, lookupServicePrincipal, type ConnectedIdentity, type VerifyReport } from '../onboarding';
 import type { LedgerStore, ZipherPrincipal } from '../onboarding/model';
@@ -290,6 +293,8 @@ export class ConnectionManager implements vscode.Disposable {
 
   private async createClient(config: WorkspaceConfig, auth: AuthConfig): Promise<WorkspaceApi> {
     const agents = await buildAgents(this.settings.network(), config.host);
+    // Loaded on first use: axios and zod cost activation time and no workspace may be configured.
+    const { createWorkspaceClient } = await import('../databricks');
     return createWorkspaceClient({
       host: config.host,
       auth,

@@ -1,34 +1,46 @@
 import type * as vscode from 'vscode';
-import { z } from 'zod';
 import type { Disposable, Listener } from '../onboarding/model';
+import { orThrow, stringFields, type Checked } from './shapes';
 
 /** What authenticates the admin against a workspace (profile auth stores nothing). */
-const authSecretSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('pat'), token: z.string().min(1) }),
-  z.object({ type: z.literal('oauth-m2m'), clientSecret: z.string().min(1) }),
-]);
-export type AuthSecret = z.infer<typeof authSecretSchema>;
+export type AuthSecret = { type: 'pat'; token: string } | { type: 'oauth-m2m'; clientSecret: string };
+const checkPat = stringFields({ type: { oneOf: ['pat'] }, token: {} });
+const checkOAuth = stringFields({ type: { oneOf: ['oauth-m2m'] }, clientSecret: {} });
+function checkAuthSecret(input: unknown): Checked<AuthSecret> {
+  const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
+  if (type === 'pat') return checkPat(input);
+  if (type === 'oauth-m2m') return checkOAuth(input);
+  return { ok: false, reason: '"type" must be one of "pat", "oauth-m2m"' };
+}
 
 /** Zipher's service principal OAuth secret, kept so Verify can log in as the SP and the admin can copy it once. */
-const spSecretSchema = z.object({
-  applicationId: z.string().min(1),
-  clientSecret: z.string().min(1),
+export interface SpSecret {
+  applicationId: string;
+  clientSecret: string;
   /** set when this extension generated the secret, so its expiry can be shown without a lookup */
-  secretId: z.string().min(1).optional(),
-  expiresAt: z.string().min(1).optional(),
+  secretId?: string;
+  expiresAt?: string;
+}
+const checkSpSecret: (input: unknown) => Checked<SpSecret> = stringFields({
+  applicationId: {},
+  clientSecret: {},
+  secretId: { optional: true },
+  expiresAt: { optional: true },
 });
-export type SpSecret = z.infer<typeof spSecretSchema>;
 
 const PREFIX = 'zipher/';
 const authKey = (host: string) => `${PREFIX}auth/${host}`;
 const spKey = (host: string) => `${PREFIX}sp/${host}`;
 /** An account admin's OAuth client secret, per Databricks account (not per workspace). */
 const accountKey = (accountId: string) => `${PREFIX}account/${accountId}`;
-const accountSecretSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
-export type AccountSecret = z.infer<typeof accountSecretSchema>;
+export interface AccountSecret {
+  clientId: string;
+  clientSecret: string;
+}
+const checkAccountSecret: (input: unknown) => Checked<AccountSecret> = stringFields({ clientId: {}, clientSecret: {} });
 
 /**
- * SecretStorage behind a small typed API: keys per workspace host, values validated with zod
+ * SecretStorage behind a small typed API: keys per workspace host, values validated
  * (a corrupt or foreign value reads as "absent" rather than crashing a command).
  */
 export class SecretStore {
@@ -47,19 +59,19 @@ export class SecretStore {
   }
 
   async getAuth(host: string): Promise<AuthSecret | undefined> {
-    return this.read(authKey(host), authSecretSchema, (v) => (v.type === 'pat' ? v.token : v.clientSecret));
+    return this.read(authKey(host), checkAuthSecret, (v) => (v.type === 'pat' ? v.token : v.clientSecret));
   }
 
   async setAuth(host: string, value: AuthSecret): Promise<void> {
-    await this.storage.store(authKey(host), JSON.stringify(authSecretSchema.parse(value)));
+    await this.storage.store(authKey(host), JSON.stringify(orThrow(checkAuthSecret(value), 'workspace credential')));
   }
 
   async getSp(host: string): Promise<SpSecret | undefined> {
-    return this.read(spKey(host), spSecretSchema, (v) => v.clientSecret);
+    return this.read(spKey(host), checkSpSecret, (v) => v.clientSecret);
   }
 
   async setSp(host: string, value: SpSecret): Promise<void> {
-    await this.storage.store(spKey(host), JSON.stringify(spSecretSchema.parse(value)));
+    await this.storage.store(spKey(host), JSON.stringify(orThrow(checkSpSecret(value), 'service principal secret')));
   }
 
   async deleteSp(host: string): Promise<void> {
@@ -67,11 +79,11 @@ export class SecretStore {
   }
 
   async getAccount(accountId: string): Promise<AccountSecret | undefined> {
-    return this.read(accountKey(accountId), accountSecretSchema, (v) => v.clientSecret);
+    return this.read(accountKey(accountId), checkAccountSecret, (v) => v.clientSecret);
   }
 
   async setAccount(accountId: string, value: AccountSecret): Promise<void> {
-    await this.storage.store(accountKey(accountId), JSON.stringify(accountSecretSchema.parse(value)));
+    await this.storage.store(accountKey(accountId), JSON.stringify(orThrow(checkAccountSecret(value), 'account credential')));
   }
 
   async deleteAccount(accountId: string): Promise<void> {
@@ -93,7 +105,7 @@ export class SecretStore {
     this.subscription.dispose();
   }
 
-  private async read<T>(key: string, schema: z.ZodType<T>, secretOf: (v: T) => string): Promise<T | undefined> {
+  private async read<T>(key: string, check: (input: unknown) => Checked<T>, secretOf: (v: T) => string): Promise<T | undefined> {
     const raw = await this.storage.get(key);
     if (raw === undefined) return undefined;
     let json: unknown;
@@ -102,10 +114,10 @@ export class SecretStore {
     } catch {
       return undefined;
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) return undefined;
-    this.onSecretSeen(secretOf(parsed.data));
-    return parsed.data;
+    const parsed = check(json);
+    if (!parsed.ok) return undefined;
+    this.onSecretSeen(secretOf(parsed.value));
+    return parsed.value;
   }
 }
 

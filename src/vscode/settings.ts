@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
-import { normalizeHost } from '../databricks';
+import { normalizeHost } from '../databricks/host';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../onboarding/model';
+import { stringFields } from './shapes';
 
 export type AuthMethod = 'pat' | 'oauth-m2m' | 'profile';
 
@@ -15,12 +15,14 @@ export interface WorkspaceConfig {
   servicePrincipal?: string;
 }
 
-const workspaceEntrySchema = z.object({
-  host: z.string().min(1),
-  auth: z.enum(['pat', 'oauth-m2m', 'profile']),
-  profile: z.string().min(1).optional(),
-  clientId: z.string().min(1).optional(),
-  servicePrincipal: z.string().min(1).optional(),
+const AUTH_METHODS: readonly AuthMethod[] = ['pat', 'oauth-m2m', 'profile'];
+
+const checkWorkspaceEntry = stringFields({
+  host: {},
+  auth: { oneOf: AUTH_METHODS },
+  profile: { optional: true },
+  clientId: { optional: true },
+  servicePrincipal: { optional: true },
 });
 
 export interface NetworkSettings {
@@ -56,21 +58,21 @@ export class Settings {
     const invalid: InvalidEntry[] = [];
     const seen = new Set<string>();
     (Array.isArray(raw) ? raw : []).forEach((entry, index) => {
-      const parsed = workspaceEntrySchema.safeParse(entry);
-      if (!parsed.success) {
-        invalid.push({ index, message: `Entry ${index + 1} of zipher.workspaces is not valid (${parsed.error.issues[0]?.message ?? 'wrong shape'}).` });
+      const parsed = checkWorkspaceEntry(entry);
+      if (!parsed.ok) {
+        invalid.push({ index, message: `Entry ${index + 1} of zipher.workspaces is not valid (${parsed.reason}).` });
         return;
       }
       let host: string;
       try {
-        host = normalizeHost(parsed.data.host);
+        host = normalizeHost(parsed.value.host);
       } catch (e) {
         invalid.push({ index, message: `Entry ${index + 1} of zipher.workspaces has a bad host: ${(e as Error).message}` });
         return;
       }
       if (seen.has(host)) return;
       seen.add(host);
-      valid.push(stripUndefined({ ...parsed.data, host }));
+      valid.push(stripUndefined({ ...parsed.value, host }));
     });
     return { valid, invalid };
   }

@@ -2,7 +2,8 @@
  * Typed results for the identity domain: every public function returns an `Outcome` instead of
  * throwing, so the VS Code layer can show `problem.message` as is.
  */
-import { DatabricksError, describeError, isCancellation, type ErrorKind } from '../../databricks';
+import type { ErrorKind } from '../../databricks/api';
+import { DatabricksError, describeError, isCancellation } from '../../databricks/errors';
 
 /** Why an identity operation did not succeed. The client's error kinds plus domain refusals. */
 export type ProblemKind =

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describeError, isCancellation } from '../../databricks';
+import { describeError, isCancellation } from '../../databricks/errors';
 import type { ComponentLogger } from '../logging';
 import type { CommandId } from './ids';
 

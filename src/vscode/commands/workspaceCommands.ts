@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { describeError, listProfiles, normalizeHost } from '../../databricks';
+import { listProfiles } from '../../databricks/config';
+import { describeError } from '../../databricks/errors';
+import { normalizeHost } from '../../databricks/host';
 import { isUuid } from '../../onboarding';
 import type { ConnectionManager } from '../connections';
 import type { ComponentLogger, Logger } from '../logging';

@@ -3,7 +3,9 @@
  * host's cloud), account id, OAuth M2M client id in settings, client secret in SecretStorage.
  * Without it the identity commands fall back to the workspace proxy endpoints.
  */
-import { accountsHostFor, createAccountClient, describeError, normalizeHost, type AccountApi } from '../../databricks';
+import type { AccountApi } from '../../databricks/api';
+import { describeError } from '../../databricks/errors';
+import { accountsHostFor, normalizeHost } from '../../databricks/host';
 import { DEFAULT_SP_DISPLAY_NAME } from '../../onboarding/identity';
 import type { Logger } from '../logging';
 import { buildAgents } from '../network';
@@ -103,6 +105,8 @@ export class AccountConnections {
 
   private async create(host: string, accountId: string, clientId: string, clientSecret: string): Promise<AccountApi> {
     const agents = await buildAgents(this.settings.network(), host);
+    // Loaded on first use, like the workspace client: axios and zod stay off the activation path.
+    const { createAccountClient } = await import('../../databricks');
     return createAccountClient({
       host,
       accountId,
