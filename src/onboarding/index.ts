@@ -10,6 +10,7 @@ export { compareWithLedger, detectDrift, planReconcile } from './drift';
 export { errorKind, errorMessage, isCancelled, unreadableReason } from './errors';
 export { JobInventory, NO_PRINCIPAL_REASON, type InventoryEvent, type InventoryStatus, type InventoryOptions, type LoadOptions } from './inventory';
 export { jobAccessState, OWNER_WARNING, type JobAccessState } from './jobState';
+export { targetJobs, type TargetJobs, type TargetJobsInput } from './targets';
 export { Ledger, LedgerError, MemoryLedgerStore, parseLedger, serializeLedger, type RecordedGrant } from './ledger';
 export { assertPlanInvariant, buildObjectPlan, describeObject, grantAction, planGrant, planRevoke, PlanInvariantError, readObjectAcl, type PlanCallOptions, type RevokeOptions } from './plan';
 export { planToJson, renderAclText, renderPlanMarkdown } from './planReport';

@@ -1,6 +1,6 @@
 import * as fs from 'fs/promises';
 import * as vscode from 'vscode';
-import { buildHandoff, renderVerifyMarkdown, verifyConnectivity, type HandoffJob, type HandoffObject, type VerifyReport } from '../../onboarding';
+import { buildHandoff, renderVerifyMarkdown, targetJobs, verifyConnectivity, type HandoffJob, type HandoffObject, type VerifyReport } from '../../onboarding';
 import type { Connection, ConnectionManager } from '../connections';
 import type { Documents } from '../documents';
 import type { ComponentLogger } from '../logging';
@@ -97,15 +97,8 @@ export class ReportCommands {
   }
 
   private async targetJobIds(c: Connection): Promise<number[]> {
-    const ids = new Set<number>();
-    for (const r of c.inventory?.rows() ?? []) if (r.state === 'managed' || r.state === 'partial') ids.add(r.jobId);
-    if (c.principal && c.ledger) {
-      try {
-        for (const id of await c.ledger.grantedJobs(c.host, c.principal.applicationId)) ids.add(id);
-      } catch (e) {
-        this.log.warn(`could not read the ledger: ${String((e as Error)?.message ?? e)}`);
-      }
-    }
-    return [...ids].sort((x, y) => x - y);
+    const t = await targetJobs({ host: c.host, rows: c.inventory?.rows() ?? [], principal: c.principal, ledger: c.ledger });
+    if (t.ledgerProblem) this.log.warn(`could not read the ledger: ${t.ledgerProblem}`);
+    return t.jobIds;
   }
 }

@@ -13,6 +13,7 @@ import type { Settings } from '../settings';
 import type { AccountConnections } from './accountConnection';
 import type { ChecklistRow, RefreshChecklistResult } from './results';
 import { resolveSpTarget } from './spTarget';
+import { targetJobs } from '../../onboarding/targets';
 
 /** Context keys the walkthrough's `completionEvents` read, with their defaults. */
 export const SETUP_CONTEXT_KEYS: Record<SetupChecklistItemId, string> = {
@@ -136,19 +137,14 @@ export class SetupChecklistModel implements vscode.Disposable {
     return { host: c.host, items: setupChecklist(state) };
   }
 
-  /** Targets: jobs Zipher holds any level on, plus every job the ledger says was granted. */
+  /** Targets as the domain defines them (managed now, or granted by us per the ledger). */
   private async targetJobs(c: Connection): Promise<SetupChecklistState['targetJobs']> {
     const inv = c.inventory;
     if (!inv || inv.status !== 'loaded' || !c.principal) return undefined;
-    const rows = new Map(inv.rows().map((r) => [r.jobId, r]));
-    const ids = new Set([...rows.values()].filter((r) => r.state === 'managed' || r.state === 'partial').map((r) => r.jobId));
-    try {
-      for (const id of (await c.ledger?.grantedJobs(c.host, c.principal.applicationId)) ?? []) ids.add(id);
-    } catch (e) {
-      this.log.debug(`setup checklist: ledger unreadable for ${c.host}: ${String((e as Error)?.message ?? e)}`);
-    }
-    const states = [...ids].map((id) => rows.get(id)?.state ?? 'unknown');
-    return { total: ids.size, managed: states.filter((s) => s === 'managed').length, unknown: states.filter((s) => s === 'unknown' || s === 'loading').length };
+    const t = await targetJobs({ host: c.host, rows: inv.rows(), principal: c.principal, ledger: c.ledger });
+    if (t.ledgerProblem) this.log.debug(`setup checklist: ledger unreadable for ${c.host}: ${t.ledgerProblem}`);
+    const states = t.jobIds.map((id) => inv.row(id)?.state ?? 'unknown');
+    return { total: t.jobIds.length, managed: states.filter((s) => s === 'managed').length, unknown: states.filter((s) => s === 'unknown' || s === 'loading').length };
   }
 
   private async refreshCostly(host: string): Promise<void> {
