@@ -57,13 +57,14 @@ export async function createContainer(context: vscode.ExtensionContext): Promise
   tree.attach(treeView);
   subs.push(tree, treeView);
 
-  const identity = new IdentityFeature({ context, connections, secrets, settings, documents: new Documents(), logger });
+  const documents = new Documents();
+  subs.push(documents);
+  const identity = new IdentityFeature({ context, connections, secrets, settings, documents, logger });
   subs.push(identity);
   await identity.initialize();
   const statusBar = new StatusBar(connections, identity.secretExpiry);
   subs.push(statusBar);
 
-  const documents = new Documents();
   const workspace = new WorkspaceCommands(connections, secrets, logger, logger.for('commands'));
   const planDocuments = new PlanDocumentProvider();
   subs.push(planDocuments);
