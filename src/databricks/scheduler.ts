@@ -22,8 +22,13 @@
  *   each failed probe. A write throttled at a load that has worked before is a rate limit:
  *   writes are paced slightly below the rate accepted since the previous throttle (for a token
  *   bucket that was empty at both throttles this is exactly the refill rate), and the pace
- *   probes upward slowly while demand keeps up with it. The HTTP layer may say which limit it
- *   was (`Feedback.cause`); otherwise the scheduler infers it as above.
+ *   probes upward slowly while demand keeps up with it. The first throttle has no previous one
+ *   to measure from, and what was accepted before it includes the server's initial burst: the
+ *   first estimate assumes that burst was one second of the rate, which errs low. The pace is
+ *   itself a token bucket whose burst is that one second of the estimated rate (shrunk when a
+ *   throttle shows it was too large), so a small batch after a pause still goes at once.
+ *   The HTTP layer may say which limit it was (`Feedback.cause`); otherwise the scheduler
+ *   infers it as above.
  * - Retry-After pauses dispatch of that kind until then; the HTTP layer retries the throttled
  *   request itself after re-acquiring. A paused or paced kind does not hold up the other.
  * The user-settable ceiling bounds the total in flight, all kinds, always.
@@ -91,10 +96,17 @@ const LATENCY_BASELINE_WINDOW_MS = 30_000;
 const RATE_MARGIN = 0.95;
 /** Pace growth, as a fraction per second of paced sending. */
 const RATE_PROBE_PER_SECOND = 0.01;
+/** Pace growth while the rate is only a first estimate (which errs low), until a second
+ * throttle measures it exactly. */
+const FIRST_ESTIMATE_PROBE_PER_SECOND = 0.4;
 const MIN_RATE = 0.2;
 /** How far back accepted requests count towards a rate estimate when there is no recent
  * throttle to measure from. */
 const RATE_WINDOW_MS = 2_000;
+/** The server's burst assumed by a first rate estimate, as time at its rate. Databricks does
+ * not publish it; one second is the common token-bucket shape (and the fake's). Assuming more
+ * than the truth only makes the first estimate lower, which the probe then corrects. */
+const ASSUMED_BURST_MS = 1_000;
 /** Time without a concurrency throttle before the learned cap is raised by one. Every probe
  * that trips the cap costs a Retry-After pause, so the interval doubles after each failed
  * probe and halves after each one that held. */
@@ -193,9 +205,23 @@ class Lane {
   epoch = 0;
   pausedUntil = -Infinity;
   rate: number | undefined;
+  /** requests the pace lets go back to back after a quiet spell (the server's bucket refills
+   * meanwhile); meaningful while `rate` is set */
+  burst = 1;
+  /** when the pace's bucket is next due a token: the model of the server's bucket is empty
+   * until then, and `burst` intervals before it was full */
   nextSlotAt = -Infinity;
-  /** when this kind last reacted to a throttle: the server's bucket was empty then */
+  /** when this kind last reacted to a throttle */
   lastThrottleReactionAt: number | undefined;
+  /** when this kind last reacted to a rate throttle, the server's bucket being empty then;
+   * forgotten after a quiet spell, when the bucket may have filled and overflowed */
+  lastRateThrottleAt: number | undefined;
+  /** accepted requests sent since `lastRateThrottleAt` */
+  acceptedSinceRateThrottle = 0;
+  /** `rate` is a first estimate, not yet measured between two throttles */
+  provisional = false;
+  /** when this kind last had nothing in flight or queued */
+  quietSince: number | undefined;
   lastRetryAfterMs = 0;
   firstDispatchAt: number | undefined;
   readonly queues: Record<Priority, WaiterQueue> = { user: new WaiterQueue(), background: new WaiterQueue() };
@@ -214,6 +240,7 @@ class Lane {
   }
 
   recordAccepted(sentAt: number, now: number): void {
+    if (this.lastRateThrottleAt !== undefined && sentAt >= this.lastRateThrottleAt) this.acceptedSinceRateThrottle++;
     this.accepted.push(sentAt);
     // Entries are in return order, so this trims approximately; acceptedSince filters exactly.
     const horizon = now - 2 * this.rateWindow();
@@ -376,6 +403,11 @@ export class RequestScheduler {
     lane.inFlight++;
     this.inFlight++;
     lane.firstDispatchAt ??= now;
+    // A throttled request is retried after its Retry-After, so only a longer quiet spell means
+    // the server's bucket may have overflowed: what it accepts from now on no longer measures
+    // its rate from the last throttle.
+    if (lane.quietSince !== undefined && now - lane.quietSince > lane.rateWindow()) lane.lastRateThrottleAt = undefined;
+    lane.quietSince = undefined;
     if (lane.rate !== undefined) this.advancePace(lane, now);
     const record: PermitRecord = {
       lane,
@@ -394,9 +426,11 @@ export class RequestScheduler {
     const interval = 1000 / rate;
     // Sending within one interval of the earliest slot means demand keeps up with the pace:
     // only then is it worth probing for a higher rate.
-    if (now - lane.nextSlotAt < interval) lane.rate = rate + RATE_PROBE_PER_SECOND;
-    // Timers fire late; allowing up to one interval of catch-up keeps the average pace exact.
-    lane.nextSlotAt = Math.max(lane.nextSlotAt, now - interval) + interval;
+    if (now - lane.nextSlotAt < interval) lane.rate = rate + (lane.provisional ? FIRST_ESTIMATE_PROBE_PER_SECOND : RATE_PROBE_PER_SECOND);
+    // Quiet time earns up to `burst` tokens, as it does at the server; at least one interval
+    // of catch-up either way, because timers fire late and the average pace must stay exact.
+    const credit = Math.max(1, lane.burst - 1) * interval;
+    lane.nextSlotAt = Math.max(lane.nextSlotAt, now - credit) + interval;
   }
 
   private release(record: PermitRecord, feedback: Feedback): void {
@@ -406,6 +440,7 @@ export class RequestScheduler {
     lane.inFlight--;
     this.inFlight--;
     const now = this.clock.now();
+    if (lane.inFlight === 0 && !lane.queues.user.peek() && !lane.queues.background.peek()) lane.quietSince = now;
     switch (feedback.type) {
       case 'ok':
         lane.recordAccepted(record.sentAt, now);
@@ -500,19 +535,41 @@ export class RequestScheduler {
   }
 
   private learnRate(lane: Lane, now: number): void {
-    // Since the previous throttle the server's bucket went from empty to empty, so what it
-    // accepted in between is its refill rate. Without a recent one, the last few seconds give
-    // an upper bound (the bucket's burst included), which the next throttle then corrects.
-    const window = lane.rateWindow();
-    const previous = lane.lastThrottleReactionAt;
-    let since = previous !== undefined && now - previous <= window ? previous : now - window;
-    if (lane.firstDispatchAt !== undefined) since = Math.max(since, lane.firstDispatchAt);
-    const accepted = lane.acceptedSince(since);
-    const spanMs = Math.max(1, now - since);
-    const measured = accepted > 0 ? (accepted * 1000) / spanMs : (lane.rate ?? 1) / 2;
+    // Since the previous rate throttle the server's bucket went from empty to empty, so what it
+    // accepted in between is its refill rate. Without one, the last few seconds hold the
+    // bucket's burst as well as its refill: the first estimate takes the burst out by assuming
+    // its size (erring low, so it probes up fast until the next throttle measures it); a later
+    // one keeps it in, an upper bound that the known pace caps.
+    const previous = lane.lastRateThrottleAt;
+    const first = lane.rate === undefined;
+    let measured: number;
+    if (previous !== undefined) {
+      const accepted = lane.acceptedSinceRateThrottle;
+      measured = accepted > 0 ? (accepted * 1000) / Math.max(1, now - previous) : (lane.rate ?? 1) / 2;
+    } else {
+      // Just before the first send, so that the requests sent at that instant count.
+      const since = Math.max(now - lane.rateWindow(), (lane.firstDispatchAt ?? now) - 1e-3);
+      const accepted = lane.acceptedSince(since);
+      const spanMs = Math.max(1, now - since) + (first ? ASSUMED_BURST_MS : 0);
+      measured = accepted > 0 ? (accepted * 1000) / spanMs : (lane.rate ?? 1) / 2;
+    }
+    if (!first) {
+      // Tokens the pace still thought the server had: its burst is smaller than assumed.
+      const interval = 1000 / (lane.rate as number);
+      const unused = Math.min(lane.burst, Math.max(0, (now - lane.nextSlotAt) / interval + 1));
+      if (unused > 1) lane.burst = Math.max(1, lane.burst - unused);
+    }
     // Never above the pace that was just throttled.
-    lane.rate = Math.max(MIN_RATE, Math.min(measured, lane.rate ?? Infinity) * RATE_MARGIN);
-    lane.nextSlotAt = Math.max(lane.nextSlotAt, lane.pausedUntil);
+    const rate = Math.max(MIN_RATE, Math.min(measured, lane.rate ?? Infinity) * RATE_MARGIN);
+    lane.rate = rate;
+    // Any later throttle means the pace has reached the limit: from then on it probes slowly.
+    lane.provisional = first;
+    if (first) lane.burst = Math.max(1, (rate * ASSUMED_BURST_MS) / 1000);
+    // The server's bucket is empty now. Requests still in flight arrive at it within about one
+    // round trip, too soon to find more than a token or so there.
+    lane.nextSlotAt = now + (Math.min(lane.inFlight, 1) + 1) * (1000 / rate);
+    lane.lastRateThrottleAt = now;
+    lane.acceptedSinceRateThrottle = 0;
   }
 
   /** A learned cap may be stale (another client stopped, a one-off spike): after a quiet

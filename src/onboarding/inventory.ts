@@ -32,6 +32,8 @@ export interface LoadOptions {
 
 export const NO_PRINCIPAL_REASON = "Set Zipher's service principal first.";
 
+const PAGE_SIZE = 100;
+
 export class JobInventory implements Disposable {
   private list: JobRow[] = [];
   private readonly byId = new Map<number, JobRow>();
@@ -122,24 +124,12 @@ export class JobInventory implements Disposable {
     this.pendingStates.clear();
     this.setStatus('loading');
     this.pendingRows = true;
-    const reads = new Window(this.window);
     try {
       await this.loadGrants();
-      for await (const page of this.api.listJobPages({ signal, priority, pageSize: 100 })) {
-        const fresh = page.filter((j) => !this.byId.has(j.job_id)).map((j) => this.addRow(j));
-        this.pendingRows = true;
-        this.schedule();
-        if (!this.principal) continue;
-        for (const row of fresh) {
-          await reads.slot(signal);
-          reads.run(this.readState(row, signal, priority));
-        }
-      }
-      await reads.drain();
+      await this.listAndRead(signal, priority);
       this.flush();
       this.setStatus('loaded');
     } catch (e) {
-      await reads.drain().catch(() => undefined);
       const cancelled = isCancelled(e, signal);
       for (const r of this.list) {
         if (r.state !== 'loading') continue;
@@ -151,6 +141,49 @@ export class JobInventory implements Disposable {
       this.currentError = cancelled ? undefined : errorMessage(e);
       // the model reports failure through status/error; load() itself settles quietly
       this.setStatus(cancelled ? 'idle' : 'error');
+    }
+  }
+
+  /** Pages and ACL reads overlap: the listing runs up to a page ahead of the reads, so the
+   * next page is requested while plenty of reads are still to go and never holds them up.
+   * Waiting for a page only when the reads ran dry would leave the request queued behind
+   * the window's reads, with the network idling at every page. */
+  private async listAndRead(signal: AbortSignal, priority: Priority): Promise<void> {
+    const pending = new ReadQueue();
+    const reading = this.readQueued(pending, signal, priority);
+    reading.catch(() => undefined); // awaited below; a failure also wakes the listing
+    try {
+      for await (const page of this.api.listJobPages({ signal, priority, pageSize: PAGE_SIZE })) {
+        const fresh = page.filter((j) => !this.byId.has(j.job_id)).map((j) => this.addRow(j));
+        this.pendingRows = true;
+        this.schedule();
+        if (!this.principal) continue;
+        pending.push(fresh);
+        // Bounded read-ahead: the next page once fewer than a page of rows wait for a read.
+        await pending.below(PAGE_SIZE, signal);
+      }
+      pending.close();
+    } catch (e) {
+      // Reads already sent finish; rows not yet started stay loading and are marked by `run`.
+      pending.close({ drop: true });
+      await reading.catch(() => undefined);
+      throw e;
+    }
+    await reading;
+  }
+
+  private async readQueued(pending: ReadQueue, signal: AbortSignal, priority: Priority): Promise<void> {
+    const reads = new Window(this.window);
+    try {
+      for (let row = await pending.take(); row; row = await pending.take()) {
+        await reads.slot(signal);
+        reads.run(this.readState(row, signal, priority));
+      }
+      await reads.drain();
+    } catch (e) {
+      pending.fail(e);
+      await reads.drain().catch(() => undefined);
+      throw e;
     }
   }
 
@@ -254,6 +287,79 @@ function setUnknown(row: JobRow, reason: string): void {
   row.state = 'unknown';
   row.reason = reason;
   delete row.zipherLevel;
+}
+
+/** Rows waiting for their ACL read: the listing adds them, the reads take them in order. */
+class ReadQueue {
+  private rows: JobRow[] = [];
+  private head = 0;
+  private closed = false;
+  private failure: { error: unknown } | undefined;
+  private waiters: (() => void)[] = [];
+
+  get size(): number {
+    return this.rows.length - this.head;
+  }
+
+  push(rows: readonly JobRow[]): void {
+    for (const r of rows) this.rows.push(r);
+    this.notify();
+  }
+
+  /** No more rows will come; `drop` also forgets those not yet taken. */
+  close(opts: { drop?: boolean } = {}): void {
+    this.closed = true;
+    if (opts.drop) {
+      this.rows = [];
+      this.head = 0;
+    }
+    this.notify();
+  }
+
+  /** The reads stopped: whoever waits for room gets their error. */
+  fail(error: unknown): void {
+    this.failure ??= { error };
+    this.notify();
+  }
+
+  /** The next row, or undefined once closed and empty. */
+  async take(): Promise<JobRow | undefined> {
+    while (this.size === 0 && !this.closed) await this.changed();
+    if (this.size === 0) return undefined;
+    const row = this.rows[this.head++];
+    if (this.head > 256 && this.head * 2 > this.rows.length) {
+      this.rows = this.rows.slice(this.head);
+      this.head = 0;
+    }
+    this.notify();
+    return row;
+  }
+
+  /** Waits until fewer than `n` rows wait; rejects if the reads stopped or on abort. */
+  async below(n: number, signal: AbortSignal): Promise<void> {
+    const onAbort = () => this.notify();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (this.failure) throw this.failure.error;
+        signal.throwIfAborted();
+        if (this.size < n) return;
+        await this.changed();
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
 }
 
 /** At most `size` promises outstanding; the first failure is rethrown by `slot` or `drain`. */

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import type { WorkspaceApi } from '../../src/databricks/api';
 import { JobInventory, Ledger, MemoryLedgerStore, NO_PRINCIPAL_REASON, type InventoryEvent } from '../../src/onboarding';
 import { DEMO, defaultSeed, scaleSeed } from '../fake-workspace';
 import { startRig, type Rig } from './access-fixtures';
@@ -38,6 +39,53 @@ describe('access: job inventory (real client → fake workspace)', () => {
     assert.ok(seen.size > 0 && seen.size <= 1000);
     // rows are small plain objects: no settings kept
     assert.deepEqual(Object.keys(inv.row(11)!).sort(), ['creator', 'jobId', 'name', 'owner', 'state']);
+    inv.dispose();
+  });
+
+  it('asks for the next page while the reads of the current one are still going, a bounded way ahead', async () => {
+    rig = await startRig(scaleSeed(1000), {}, DEMO.adminToken);
+    rig.fake.faults.latencyMs = 5;
+    // Observes the real client's calls (every call still goes to the fake over HTTP).
+    let listed = 0;
+    let readsDone = 0;
+    const atPageRequest: { listed: number; readsDone: number }[] = [];
+    const real = rig.api;
+    const api = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'getPermissions') {
+          return async (...args: Parameters<WorkspaceApi['getPermissions']>) => {
+            const r = await target.getPermissions(...args);
+            readsDone++;
+            return r;
+          };
+        }
+        if (prop === 'listJobPages') {
+          return (...args: Parameters<WorkspaceApi['listJobPages']>) => ({
+            [Symbol.asyncIterator]() {
+              const it = target.listJobPages(...args)[Symbol.asyncIterator]();
+              return {
+                async next() {
+                  atPageRequest.push({ listed, readsDone });
+                  const r = await it.next();
+                  if (!r.done) listed += r.value.length;
+                  return r;
+                },
+              };
+            },
+          });
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const inv = new JobInventory(api, zipher, { window: 64 });
+    await inv.load();
+    assert.equal(inv.status, 'loaded');
+    assert.deepEqual(inv.counts(), { managed: 0, partial: 0, none: 1000, unknown: 0, loading: 0 });
+    // 10 pages, then the iteration that finds no next token
+    assert.equal(atPageRequest.length, 11);
+    assert.deepEqual(atPageRequest[1], { listed: 100, readsDone: 0 }, 'page 2 asked for before any read of page 1 came back');
+    // at most the window's reads, one waiting for a slot, and less than a page not yet started
+    for (const p of atPageRequest) assert.ok(p.listed - p.readsDone <= 64 + 1 + 99, `listed ${p.listed} with ${p.readsDone} read: too far ahead`);
     inv.dispose();
   });
 

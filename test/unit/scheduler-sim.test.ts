@@ -166,6 +166,27 @@ describe('RequestScheduler against a simulated workspace (virtual time)', functi
     assert.ok(ws.maxInFlight <= 20);
   });
 
+  it('a small batch after a first one that met the burst: the first estimate is low enough to keep', async () => {
+    // The first 429 comes once the fake's one-second burst is spent, so what was accepted
+    // before it is mostly burst; an estimate taken at face value would overshoot the next run.
+    const { clock, scheduler, ws } = setup(20, { concurrencyCap: 20, writeRatePerSecond: 30 });
+    const job = async () => {
+      await request(scheduler, ws, clock, 'read');
+      await request(scheduler, ws, clock, 'write');
+      await request(scheduler, ws, clock, 'read');
+    };
+    await simulate(clock, Array.from({ length: 60 }, job));
+    const first = scheduler.stats().rate.write as number;
+    assert.ok(first > 20 && first <= 30, `first estimate ${first} writes/s for a true 30`);
+    await simulate(clock, [clock.sleep(300)]);
+    const throttlesBefore = ws.throttles;
+    const start = clock.now();
+    const elapsed = (await simulate(clock, Array.from({ length: 60 }, job))) - start;
+    const ideal = (60 / 30) * 1000;
+    assert.ok(ws.throttles - throttlesBefore <= 1, `${ws.throttles - throttlesBefore} 429s in the second batch`);
+    assert.ok(elapsed <= 1.2 * ideal, `second batch took ${elapsed} virtual ms, ideal ${ideal}`);
+  });
+
   it('never sends more than the ceiling even when the workspace would take more', async () => {
     const { clock, scheduler, ws } = setup(5, { concurrencyCap: 20 });
     await simulate(clock, Array.from({ length: 500 }, (_, i) => request(scheduler, ws, clock, i % 3 ? 'read' : 'write')));
