@@ -27,7 +27,7 @@ export class Documents implements vscode.TextDocumentContentProvider, vscode.Dis
     const id = `r${this.next++}`;
     this.contents.set(id, content);
     while (this.contents.size > KEEP_REPORTS) this.contents.delete(this.contents.keys().next().value!);
-    const title = (opts.title ?? firstHeading(content) ?? 'Zipher report').replace(/[\\/:*?"<>|]+/g, ' ').trim();
+    const title = (opts.title ?? firstHeading(content) ?? 'Zipher report').replace(/[\\/:*?"<>|]+/g, ' ').replace(/\s+/g, ' ').trim();
     const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${id}/${title}.md` });
     const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), 'markdown');
     await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: false });

@@ -70,6 +70,9 @@ describe('Zipher jobs tree', function () {
     assert.equal(byName.get('ml-feature-refresh')?.contextValue, 'zipherJob+partial+unrecorded');
     assert.equal(root.children.filter((c) => c.jobId !== undefined).length, fake.state.jobs.size);
     assert.ok(api.treeView.description && /managed/.test(api.treeView.description), `view description: ${api.treeView.description}`);
+    const managed = [...fake.state.jobs.values()].filter((j) => j.acl.some((e) => e.service_principal_name === DEMO.zipherAppId && e.permission_level === 'CAN_MANAGE')).length;
+    assert.equal(api.treeView.badge?.value, managed, 'the activity bar badge counts the jobs Zipher manages');
+    assert.match(api.treeView.badge?.tooltip ?? '', /partial/);
   });
 
   it('renders tooltips with job id, owner and Zipher\'s level', async () => {

@@ -276,6 +276,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
       rows += inv.rows().length;
     }
     this.view.description = rows ? countsText(totals) : undefined;
+    // A single-view container folds the view's description away, so the activity bar badge carries
+    // the count too: jobs Zipher manages, with every state in its tooltip.
+    this.view.badge = rows ? { value: totals.managed, tooltip: `Zipher manages ${totals.managed} of ${rows} jobs: ${countsText(totals)}` } : undefined;
     const filterText = isFilterActive(this.filter) ? `Filtered: ${[this.filter.text, this.filter.states?.join('/')].filter(Boolean).join(', ')}` : undefined;
     this.view.message = loading ? `Loading jobs… ${rows} so far.${filterText ? ` ${filterText}` : ''}` : filterText;
     void this.contextKeys.set('zipher.loading', loading > 0);
