@@ -11,8 +11,10 @@ import { Workbench } from './harness';
 
 const OUT = path.resolve(__dirname, '..', '..', '..', 'media', 'screenshots');
 
-async function shot(wb: Workbench, name: string): Promise<void> {
+async function shot(wb: Workbench, name: string, opts: { keepPointer?: boolean } = {}): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
+  // Park the pointer on the status bar's empty middle so no stray hover covers the picture.
+  if (!opts.keepPointer) await wb.page.mouse.move(900, 890);
   await wb.page.screenshot({ path: path.join(OUT, `${name}.png`) });
   console.log(`saved media/screenshots/${name}.png`);
 }
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
   try {
     await wb.openZipherView();
     await wb.resizeSideBar(600);
+    await wb.page.locator('.part.sidebar').getByText(/40 jobs/).first().waitFor({ state: 'visible', timeout: 60_000 });
     await wb.page.locator('.part.sidebar').getByText(/Loading jobs/).first().waitFor({ state: 'hidden', timeout: 60_000 });
     await wb.waitForSideBarIdle();
     await shot(wb, 'jobs-tree');
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
     // Grant on two jobs at once: multi-select, right-click, review the plan.
     await wb.selectMany(['nightly-etl', 'mega-pipeline']);
     await wb.rightClick('mega-pipeline');
-    await shot(wb, 'context-menu');
+    await shot(wb, 'context-menu', { keepPointer: true });
     await wb.contextMenuItem('Grant Zipher Access');
     await wb.dialog().waitFor({ state: 'visible', timeout: 60_000 });
     await shot(wb, 'plan-review');
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
     await wb.runCommand('View: Close All Editors');
     await wb.treeItem('mega-pipeline').hover();
     await wb.page.locator('.monaco-hover').first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
-    await shot(wb, 'granted');
+    await shot(wb, 'granted', { keepPointer: true });
 
     await wb.clearNotifications();
     await wb.runCommand('Zipher: Verify Connectivity');
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
 
     await wb.clearNotifications();
     await wb.runCommand('Zipher: Generate Handoff Info');
-    await wb.page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: /Zipher integration details/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.waitForNotification(/Handoff ready/, 30_000);
     await wb.page.waitForTimeout(1000);
     await shot(wb, 'handoff');
   } finally {
