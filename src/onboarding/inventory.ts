@@ -10,7 +10,7 @@ import { compareWithLedger } from './drift';
 import { errorMessage, isCancelled, unreadableReason } from './errors';
 import { jobAccessState } from './jobState';
 import type { Ledger, RecordedGrant } from './ledger';
-import type { Disposable, JobRow, Listener, StateCounts, ZipherPrincipal } from './model';
+import type { Disposable, DriftFinding, JobRow, Listener, StateCounts, ZipherPrincipal } from './model';
 
 export type InventoryEvent = { kind: 'rows' } | { kind: 'states'; jobIds: number[] } | { kind: 'status' };
 export type InventoryStatus = 'idle' | 'loading' | 'loaded' | 'error';
@@ -23,6 +23,10 @@ export interface InventoryOptions {
   flushEvery?: number;
   /** ACL reads outstanding at once (default 64); the client's scheduler bounds the network */
   window?: number;
+  /** Drift on the compute, pools, policies and scopes a job needs (the job's own entry is checked
+   * from its ACL read). Called after the list is complete, for the jobs the ledger says were
+   * granted only, so its cost is bounded by what the extension granted. */
+  dependencyDrift?: (jobIds: number[], opts: { signal: AbortSignal }) => Promise<Map<number, DriftFinding[]>>;
 }
 
 export interface LoadOptions {
@@ -128,6 +132,7 @@ export class JobInventory implements Disposable {
       await this.loadGrants();
       await this.listAndRead(signal, priority);
       this.flush();
+      await this.addDependencyDrift(signal);
       this.setStatus('loaded');
     } catch (e) {
       const cancelled = isCancelled(e, signal);
@@ -221,6 +226,28 @@ export class JobInventory implements Disposable {
       else delete row.drift;
     }
     this.markStates([row.jobId]);
+  }
+
+  private async addDependencyDrift(signal: AbortSignal): Promise<void> {
+    if (!this.opts.dependencyDrift || !this.grants) return;
+    const granted = [...new Set([...this.grants.values()].flatMap((g) => g.jobIds))].filter((id) => this.byId.has(id));
+    if (granted.length === 0) return;
+    let found: Map<number, DriftFinding[]>;
+    try {
+      found = await this.opts.dependencyDrift(granted, { signal });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      return; // drift is advice: a failed check must not turn a loaded list into an error
+    }
+    for (const [jobId, findings] of found) {
+      const row = this.byId.get(jobId);
+      const extra = findings.filter((f) => f.object.kind !== 'job');
+      if (!row || extra.length === 0) continue;
+      const own = (row.drift ?? []).filter((f) => f.object.kind === 'job');
+      row.drift = [...own, ...extra];
+      this.pendingStates.add(jobId);
+    }
+    this.flush();
   }
 
   private async loadGrants(): Promise<void> {

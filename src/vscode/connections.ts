@@ -341,16 +341,20 @@ export class ConnectionManager implements vscode.Disposable {
     connection.access = undefined;
     if (connection.status === 'connected' && connection.api) {
       connection.ledger ??= new Ledger(this.ledgerStore(connection.host));
-      connection.inventory = new JobInventory(connection.api, connection.principal, { ledger: connection.ledger });
-      if (connection.principal) {
-        connection.access = new AccessService({
-          api: connection.api,
-          principal: connection.principal,
-          ledger: connection.ledger,
-          options: this.settings.planOptions(),
-          actor: connection.identity?.userName ?? 'unknown',
-        });
-      }
+      const access = connection.principal
+        ? new AccessService({
+            api: connection.api,
+            principal: connection.principal,
+            ledger: connection.ledger,
+            options: this.settings.planOptions(),
+            actor: connection.identity?.userName ?? 'unknown',
+          })
+        : undefined;
+      connection.access = access;
+      connection.inventory = new JobInventory(connection.api, connection.principal, {
+        ledger: connection.ledger,
+        dependencyDrift: access ? (jobIds, opts) => access.detectDrift(jobIds, opts) : undefined,
+      });
     }
     this.emitter.fire({ kind: 'inventory', host: connection.host });
   }

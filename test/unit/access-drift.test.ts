@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { AccessService, detectDrift } from '../../src/onboarding';
+import { AccessService, JobInventory, detectDrift } from '../../src/onboarding';
 import { ZIPHER, accessSeed, startRig, zipherLevelIn, type Rig } from './access-fixtures';
 
 describe('access: drift between the ledger and live ACLs', () => {
@@ -36,5 +36,29 @@ describe('access: drift between the ledger and live ACLs', () => {
     assert.equal((await svc.apply(fix)).status, 'done');
     assert.equal(zipherLevelIn(rig.fake, 'job', '2'), 'CAN_MANAGE');
     assert.deepEqual([...(await svc.detectDrift([1, 2, 3])).values()].flat(), []);
+  });
+
+  it('shows dependency drift on the tree rows after a load, for the jobs the extension granted', async () => {
+    await svc.apply(await svc.planGrant([3]));
+    // someone adds a cluster to job 3 after we granted it: Zipher cannot attach to it
+    (rig.fake.state.jobs.get(3)!.settings.tasks as Record<string, unknown>[]).push({ task_key: 'new', existing_cluster_id: 'c-big' });
+    const checked: number[][] = [];
+    const inventory = new JobInventory(rig.ctx.api, rig.ctx.principal, {
+      ledger: rig.ctx.ledger,
+      dependencyDrift: (jobIds, opts) => {
+        checked.push(jobIds);
+        return svc.detectDrift(jobIds, opts);
+      },
+    });
+    try {
+      await inventory.load();
+      assert.equal(inventory.status, 'loaded');
+      assert.deepEqual(checked, [[3]], 'only the jobs the ledger granted are checked');
+      const drift = inventory.row(3)?.drift ?? [];
+      assert.deepEqual(drift.map((f) => `${f.kind}:${f.object.kind}:${f.object.id}`), ['new-dependency:cluster:c-big']);
+      assert.equal(inventory.row(1)?.drift, undefined);
+    } finally {
+      inventory.dispose();
+    }
   });
 });
