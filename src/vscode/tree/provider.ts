@@ -275,12 +275,17 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
       if (inv.status === 'loading') loading++;
       rows += inv.rows().length;
     }
-    this.view.description = rows ? countsText(totals) : undefined;
+    const description = rows ? countsText(totals) : undefined;
     // A single-view container folds the view's description away, so the activity bar badge carries
     // the count too: jobs Zipher manages, with every state in its tooltip.
-    this.view.badge = rows ? { value: totals.managed, tooltip: `Zipher manages ${totals.managed} of ${rows} jobs: ${countsText(totals)}` } : undefined;
+    const badge = rows ? { value: totals.managed, tooltip: `Zipher manages ${totals.managed} of ${rows} jobs: ${description}` } : undefined;
     const filterText = isFilterActive(this.filter) ? `Filtered: ${[this.filter.text, this.filter.states?.join('/')].filter(Boolean).join(', ')}` : undefined;
-    this.view.message = loading ? `Loading jobs… ${rows} so far.${filterText ? ` ${filterText}` : ''}` : filterText;
+    const message = loading ? `Loading jobs… ${rows} so far.${filterText ? ` ${filterText}` : ''}` : filterText;
+    // Each assignment is a round trip to the workbench that re-renders the view's header (and can
+    // swallow a click on an open context menu), so only changes are sent.
+    if (this.view.description !== description) this.view.description = description;
+    if (this.view.badge?.value !== badge?.value || this.view.badge?.tooltip !== badge?.tooltip) this.view.badge = badge;
+    if (this.view.message !== message) this.view.message = message;
     void this.contextKeys.set('zipher.loading', loading > 0);
   }
 
