@@ -5,6 +5,20 @@
 import type { JobOutcome } from '../../onboarding/model';
 import type { ZipherJobState } from '../../onboarding/model';
 
+/** Identity & network commands (handlers and argument/result types in ../identity). */
+export const IDENTITY_COMMAND_IDS = [
+  'zipher.connectAccount',
+  'zipher.createServicePrincipal',
+  'zipher.generateSpSecret',
+  'zipher.manageSpSecrets',
+  'zipher.rotateSpSecret',
+  'zipher.allowEgressIps',
+  'zipher.showAuditLog',
+  'zipher.emergencyRevokeAll',
+  'zipher.refreshSetupChecklist',
+] as const;
+export type IdentityCommandId = (typeof IDENTITY_COMMAND_IDS)[number];
+
 export const COMMAND_IDS = [
   'zipher.connectWorkspace',
   'zipher.disconnectWorkspace',
@@ -21,16 +35,7 @@ export const COMMAND_IDS = [
   'zipher.filterJobs',
   'zipher.clearFilter',
   'zipher.openJob',
-  // identity & network (handlers and argument/result types in ../identity)
-  'zipher.connectAccount',
-  'zipher.createServicePrincipal',
-  'zipher.generateSpSecret',
-  'zipher.manageSpSecrets',
-  'zipher.rotateSpSecret',
-  'zipher.allowEgressIps',
-  'zipher.showAuditLog',
-  'zipher.emergencyRevokeAll',
-  'zipher.refreshSetupChecklist',
+  ...IDENTITY_COMMAND_IDS,
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -19,18 +19,8 @@ import { SecretExpiryTracker } from './secretExpiry';
 import { SetupChecklistModel } from './setupChecklist';
 import { SpCommands } from './spCommands';
 
-export const IDENTITY_COMMAND_IDS = [
-  'zipher.connectAccount',
-  'zipher.createServicePrincipal',
-  'zipher.generateSpSecret',
-  'zipher.manageSpSecrets',
-  'zipher.rotateSpSecret',
-  'zipher.allowEgressIps',
-  'zipher.showAuditLog',
-  'zipher.emergencyRevokeAll',
-  'zipher.refreshSetupChecklist',
-] as const;
-export type IdentityCommandId = (typeof IDENTITY_COMMAND_IDS)[number];
+import type { IdentityCommandId } from '../commands/ids';
+export { IDENTITY_COMMAND_IDS, type IdentityCommandId } from '../commands/ids';
 
 /** What host tests reach through the extension's test API. */
 export interface IdentityTestApi {
