@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import type { JobOutcome } from '../../src/onboarding/model';
 import type { ConnectResult, SetPrincipalResult } from '../../src/vscode/commands/ids';
 import type { ZipherTestApi } from '../../src/vscode/container';
-import { DEMO, defaultSeed, startFakeWorkspace, type FakeWorkspace } from '../fake-workspace';
-import { aclWithout, jobIdByName, resetZipher, workspacesSetting, zipherApi, zipherLevel } from './zipher-fixtures';
+import { DEMO, type FakeWorkspace } from '../fake-workspace';
+import { aclWithout, jobIdByName, workspacesSetting, zipherLevel, useSeededWorkspace } from './zipher-fixtures';
 
 interface VerifyReportLike {
   host: string;
@@ -17,16 +17,8 @@ describe('Zipher commands, scripted with arguments', function () {
   let fake: FakeWorkspace;
   let api: ZipherTestApi;
 
-  before(async () => {
-    fake = await startFakeWorkspace({ seed: defaultSeed() });
-    api = await zipherApi();
-    await resetZipher(api);
-  });
-
-  after(async () => {
-    if (api) await resetZipher(api);
-    await fake?.stop();
-  });
+  const env = useSeededWorkspace();
+  before(() => ({ fake, api } = env));
 
   it('refuses a token Databricks rejects, and saves nothing', async () => {
     const result = await vscode.commands.executeCommand<ConnectResult>('zipher.connectWorkspace', {

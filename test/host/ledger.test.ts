@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { JobOutcome } from '../../src/onboarding/model';
 import type { ZipherTestApi } from '../../src/vscode/container';
-import { DEMO, defaultSeed, startFakeWorkspace, type FakeWorkspace } from '../fake-workspace';
-import { aclWithout, jobIdByName, resetZipher, waitFor, zipherApi, zipherLevel } from './zipher-fixtures';
+import { DEMO, type FakeWorkspace } from '../fake-workspace';
+import { aclWithout, jobIdByName, waitFor, zipherLevel, useSeededWorkspace } from './zipher-fixtures';
 
 const APP = DEMO.zipherAppId;
 
@@ -11,19 +11,14 @@ describe('Zipher: Show Ledger', function () {
   let fake: FakeWorkspace;
   let api: ZipherTestApi;
 
+  const env = useSeededWorkspace();
   before(async () => {
-    fake = await startFakeWorkspace({ seed: defaultSeed() });
-    api = await zipherApi();
-    await resetZipher(api);
+    ({ fake, api } = env);
     await vscode.commands.executeCommand('zipher.connectWorkspace', { host: fake.url, auth: { type: 'pat', token: DEMO.adminToken } });
     await vscode.commands.executeCommand('zipher.setServicePrincipal', { host: fake.url, applicationId: APP, clientSecret: DEMO.zipherSecret });
     await waitFor('access service', () => api.connections.get(fake.url)?.access);
   });
 
-  after(async () => {
-    if (api) await resetZipher(api);
-    await fake?.stop();
-  });
 
   it('is empty before anything was granted', async () => {
     const markdown = await vscode.commands.executeCommand<string>('zipher.showLedger', { host: fake.url, show: false });

@@ -7,8 +7,8 @@ import { jobNodesFromTreeArgs, parseJobIds } from '../../src/vscode/commands/int
 import type { ZipherTestApi } from '../../src/vscode/container';
 import { SecretMasker } from '../../src/vscode/logging';
 import { SecretStore } from '../../src/vscode/secrets';
-import { DEMO, defaultSeed, startFakeWorkspace, type FakeWorkspace } from '../fake-workspace';
-import { EXTENSION_ID, resetZipher, waitFor, zipherApi } from './zipher-fixtures';
+import { DEMO, type FakeWorkspace } from '../fake-workspace';
+import { EXTENSION_ID, resetZipher, waitFor, useSeededWorkspace } from './zipher-fixtures';
 
 /** An in-memory SecretStorage, to feed the store values another writer could have left behind. */
 class MemorySecretStorage implements vscode.SecretStorage {
@@ -35,16 +35,8 @@ describe('Zipher services in the extension host', function () {
   let fake: FakeWorkspace;
   let api: ZipherTestApi;
 
-  before(async () => {
-    fake = await startFakeWorkspace({ seed: defaultSeed() });
-    api = await zipherApi();
-    await resetZipher(api);
-  });
-
-  after(async () => {
-    if (api) await resetZipher(api);
-    await fake?.stop();
-  });
+  const env = useSeededWorkspace();
+  before(() => ({ fake, api } = env));
 
   it('the typed command id list matches package.json, and tree-only commands are hidden from the palette', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConnectResult } from '../../src/vscode/commands/ids';
 import type { ZipherTestApi } from '../../src/vscode/container';
-import { DEMO, defaultSeed, startFakeWorkspace, type FakeWorkspace } from '../fake-workspace';
-import { EXTENSION_ID, jobIdByName, resetZipher, waitFor, zipherApi } from './zipher-fixtures';
+import { DEMO, type FakeWorkspace } from '../fake-workspace';
+import { EXTENSION_ID, jobIdByName, resetZipher, waitFor, useSeededWorkspace } from './zipher-fixtures';
 
 interface MenuEntry {
   command: string;
@@ -35,16 +35,8 @@ describe('Zipher jobs tree', function () {
   let fake: FakeWorkspace;
   let api: ZipherTestApi;
 
-  before(async () => {
-    fake = await startFakeWorkspace({ seed: defaultSeed() });
-    api = await zipherApi();
-    await resetZipher(api);
-  });
-
-  after(async () => {
-    if (api) await resetZipher(api);
-    await fake?.stop();
-  });
+  const env = useSeededWorkspace();
+  before(() => ({ fake, api } = env));
 
   it('shows nothing (the welcome view) before a workspace is connected', () => {
     assert.deepEqual(api.tree.snapshot(), []);

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ZipherTestApi } from '../../src/vscode/container';
-import type { FakeAclEntry, FakeWorkspace } from '../fake-workspace';
+import { defaultSeed, startFakeWorkspace, type FakeAclEntry, type FakeWorkspace } from '../fake-workspace';
 
 export const EXTENSION_ID = 'zipher.zipher-databricks';
 
@@ -61,4 +61,20 @@ export async function resetZipher(api: ZipherTestApi): Promise<void> {
   for (const c of api.connections.list()) await vscode.commands.executeCommand('zipher.disconnectWorkspace', { host: c.host });
   await vscode.workspace.getConfiguration('zipher').update('workspaces', undefined, vscode.ConfigurationTarget.Global);
   await vscode.commands.executeCommand('zipher.clearFilter');
+}
+
+/** The usual suite set-up: a fresh seeded fake workspace and a Zipher with nothing connected,
+ * both reset after the suite. Register it first in a `describe`; its fields are set by `before`. */
+export function useSeededWorkspace(): { fake: FakeWorkspace; api: ZipherTestApi } {
+  const env = {} as { fake: FakeWorkspace; api: ZipherTestApi };
+  before(async () => {
+    env.fake = await startFakeWorkspace({ seed: defaultSeed() });
+    env.api = await zipherApi();
+    await resetZipher(env.api);
+  });
+  after(async () => {
+    if (env.api) await resetZipher(env.api);
+    await env.fake?.stop();
+  });
+  return env;
 }
